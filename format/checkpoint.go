@@ -96,6 +96,12 @@ type RuleSet struct {
 	Extra  map[string]any `yaml:",inline"`
 }
 
+// Rule statuses: drafts come from transcripts, approved rules from people.
+const (
+	RuleDraft    = "draft"
+	RuleApproved = "approved"
+)
+
 // Rule is one rule; drafts come from transcripts, approved ones from people.
 type Rule struct {
 	ID       string         `yaml:"id,omitempty"`
