@@ -28,6 +28,8 @@ var (
 	// ErrNonFastForward: the remote memory branch has commits this one
 	// lacks; fetch and merge them, then push again.
 	ErrNonFastForward = errors.New("remote memory branch has commits this one lacks")
+	// ErrNoRemote: no remote to share memory through.
+	ErrNoRemote = errors.New("no remote")
 	// ErrUnsupported: a repository memgit cannot safely write to.
 	ErrUnsupported = errors.New("unsupported repository")
 )

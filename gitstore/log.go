@@ -47,7 +47,18 @@ func (s *Store) CommitInfo(h plumbing.Hash) (*CommitInfo, error) {
 // error. It decodes commits only, never trees, so it stays cheap on long
 // histories; callers stop it as soon as they have what they need.
 func (s *Store) Walk(ctx context.Context, from plumbing.Hash, fn func(*CommitInfo) error) error {
-	seen := map[plumbing.Hash]bool{from: true}
+	return s.WalkSince(ctx, from, plumbing.ZeroHash, fn)
+}
+
+// WalkSince is Walk that neither visits base nor goes past it: from a tip
+// and its merge base with another, the commits only that tip has (in
+// histories whose other paths also meet at base; a criss-cross merge may
+// show a few more).
+func (s *Store) WalkSince(ctx context.Context, from, base plumbing.Hash, fn func(*CommitInfo) error) error {
+	if from == base {
+		return nil
+	}
+	seen := map[plumbing.Hash]bool{from: true, base: true}
 	q := &commitQueue{}
 	first, err := s.CommitInfo(from)
 	if err != nil {

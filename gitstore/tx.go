@@ -112,6 +112,9 @@ type UpdateOptions struct {
 	From   plumbing.Hash
 	// Now is the commit time when GIT_*_DATE do not say; time.Now if nil.
 	Now func() time.Time
+	// AllowEmpty commits even when fn changed nothing: a marker commit,
+	// such as the one a purge adds to say what it removed.
+	AllowEmpty bool
 }
 
 // Result is what Update did.
@@ -185,7 +188,7 @@ func (s *Store) updateLocked(ctx context.Context, lock *refLock, opts UpdateOpti
 	if err != nil {
 		return Result{}, err
 	}
-	if tree == baseTree && !start.IsZero() {
+	if tree == baseTree && !start.IsZero() && (res.Created || !opts.AllowEmpty) {
 		if res.Created {
 			// Start the branch at From itself: nothing of ours to add.
 			return s.finish(lock, res, start, "branch: created from "+start.String())
