@@ -202,6 +202,10 @@ type MergeOptions struct {
 	// Message is the merge commit's message; its subject must not be empty
 	// when a merge commit is needed.
 	Message Message
+	// MessageFunc, when set, replaces Message. It is called after the
+	// trees are merged, with what Merge did so far, so that it can name the
+	// two sides and describe what Resolve did.
+	MessageFunc func(MergeResult) Message
 	// Resolve merges files both sides changed; nil makes them an
 	// ErrMergeConflict.
 	Resolve Resolver
@@ -286,9 +290,6 @@ func (s *Store) mergeLocked(ctx context.Context, lock *refLock, theirs *object.C
 	case res.Base.IsZero() && !opts.AllowUnrelated:
 		return MergeResult{}, fmt.Errorf("%w: %s and %s", ErrUnrelatedHistories, tip, theirs.Hash)
 	}
-	if strings.TrimSpace(opts.Message.Subject) == "" {
-		return MergeResult{}, fmt.Errorf("merge commit message has no subject")
-	}
 	baseTree := plumbing.ZeroHash
 	if !res.Base.IsZero() {
 		b, err := s.commitObject(res.Base)
@@ -302,6 +303,13 @@ func (s *Store) mergeLocked(ctx context.Context, lock *refLock, theirs *object.C
 	if err != nil {
 		return res, err
 	}
+	msg := opts.Message
+	if opts.MessageFunc != nil {
+		msg = opts.MessageFunc(res)
+	}
+	if strings.TrimSpace(msg.Subject) == "" {
+		return res, fmt.Errorf("merge commit message has no subject")
+	}
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
@@ -313,7 +321,7 @@ func (s *Store) mergeLocked(ctx context.Context, lock *refLock, theirs *object.C
 	c := &object.Commit{
 		Author:       author,
 		Committer:    committer,
-		Message:      opts.Message.String(),
+		Message:      msg.String(),
 		TreeHash:     tree,
 		ParentHashes: []plumbing.Hash{tip, theirs.Hash},
 	}
@@ -325,7 +333,7 @@ func (s *Store) mergeLocked(ctx context.Context, lock *refLock, theirs *object.C
 	if err != nil {
 		return res, err
 	}
-	r, err := s.finish(lock, Result{Parent: tip}, h, "memgit: "+oneLine(opts.Message.Subject))
+	r, err := s.finish(lock, Result{Parent: tip}, h, "memgit: "+oneLine(msg.Subject))
 	res.Commit = r.Commit
 	return res, err
 }

@@ -277,9 +277,14 @@ func TestMergeCommit(t *testing.T) {
 	require.Error(t, err, "a merge commit needs a subject")
 	assert.Equal(t, ours.Commit, revParse(t, dir, DefaultRef), "failed merges leave the branch")
 
+	// MessageFunc writes the message after the trees are merged, knowing
+	// what was resolved and the two sides.
 	var calls []resolveCall
-	res, err := s.Merge(ctx, theirs.Commit, MergeOptions{Message: msg, Resolve: recorder(&calls), Now: now})
+	var seen MergeResult
+	res, err := s.Merge(ctx, theirs.Commit, MergeOptions{Message: Message{Subject: "replaced"}, Resolve: recorder(&calls), Now: now,
+		MessageFunc: func(r MergeResult) Message { seen = r; return msg }})
 	require.NoError(t, err)
+	assert.Equal(t, MergeResult{Parent: ours.Commit, Base: base.Commit, Resolved: []string{"r"}}, seen)
 	assert.Equal(t, []resolveCall{{"r", "base", "ours", "theirs"}}, calls)
 	assert.Equal(t, []string{"r"}, res.Resolved)
 	assert.Equal(t, base.Commit, res.Base)
