@@ -56,6 +56,8 @@ type Conflict struct {
 //     completed_at the later;
 //   - a session's extracted counts (metrics, transcript, exchanges,
 //     duration) come whole from the side that read the longer transcript;
+//   - a title comes with its source from the side whose source ranks
+//     higher, as in MergeSession;
 //   - rules are matched by their text, so a rule both sides added is kept
 //     once (duplicates are found ignoring case, spacing and end punctuation);
 //   - any other field both sides changed is a true conflict: the side with
@@ -82,6 +84,7 @@ func MergeDocuments(base, ours, theirs []byte) ([]byte, []Conflict, error) {
 	m := &docMerge{kind: scalarAt(sides[1], "kind"), keys: map[*yaml.Node]string{}}
 	m.newer = m.newerSide(sides[1], sides[2])
 	m.extracted = m.longerTranscript(sides[1], sides[2])
+	m.titled = strongerTitle(sides[1], sides[2])
 	if m.kind == KindRules {
 		for _, n := range sides {
 			keyRules(n)
@@ -140,6 +143,7 @@ type docMerge struct {
 	kind      string
 	newer     Side // the side with the newer updated_at
 	extracted Side // the side that read more of the transcript
+	titled    Side // the side whose title has the stronger source, if either
 	conflicts []Conflict
 	keys      map[*yaml.Node]string
 }
@@ -166,6 +170,9 @@ func (m *docMerge) merge(b, o, t *yaml.Node, field string) *yaml.Node {
 	}
 	if extractedFields[field] {
 		return m.pick(m.extracted, o, t)
+	}
+	if (field == "title" || field == "title_source") && m.titled != 0 {
+		return m.pick(m.titled, o, t)
 	}
 	if o.Kind == yaml.MappingNode && t.Kind == yaml.MappingNode {
 		if b != nil && b.Kind != yaml.MappingNode {
@@ -303,6 +310,19 @@ func (m *docMerge) longerTranscript(o, t *yaml.Node) Side {
 		return Theirs
 	}
 	return m.newer
+}
+
+// strongerTitle is the side whose title came from the stronger source (a
+// written title beats a guessed one), or 0 when they are equally strong.
+func strongerTitle(o, t *yaml.Node) Side {
+	ro, rt := titleRank[scalarAt(o, "title_source")], titleRank[scalarAt(t, "title_source")]
+	switch {
+	case ro > rt:
+		return Ours
+	case rt > ro:
+		return Theirs
+	}
+	return 0
 }
 
 func (m *docMerge) tieBreak(o, t *yaml.Node) Side {

@@ -8,6 +8,7 @@ package index
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -165,4 +166,15 @@ func Append(gitDir, blob string, r Row) error {
 	c := &Cache{path: filepath.Join(gitDir, "memgit", "rows"), rows: map[string]Row{}}
 	c.Put(blob, r)
 	return c.Flush()
+}
+
+// Drop deletes the cache of the repository at gitDir: after history is
+// rewritten, rows of what was removed must not outlive it. The next read
+// rebuilds what it needs.
+func Drop(gitDir string) error {
+	err := os.Remove(filepath.Join(gitDir, "memgit", "rows"))
+	if err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("drop row cache: %w", err)
+	}
+	return nil
 }

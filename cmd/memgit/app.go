@@ -57,7 +57,8 @@ a separate store. History, diffs and sharing come from git itself.`,
 	root.SetErr(a.err)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 	root.AddCommand(newInitCmd(a), newSaveCmd(a), newShowCmd(a), newLogCmd(a), newDiffCmd(a),
-		newCheckpointCmd(a), newCheckpointsCmd(a), newRestoreCmd(a), newResumeCmd(a), newJobCmd(a), newHookCmd(a), newImportCmd(a), newDoctorCmd(a))
+		newCheckpointCmd(a), newCheckpointsCmd(a), newRestoreCmd(a), newResumeCmd(a), newJobCmd(a), newHookCmd(a), newImportCmd(a), newDoctorCmd(a),
+		newPushCmd(a), newPullCmd(a), newSyncCmd(a), newForgetCmd(a))
 	return root
 }
 

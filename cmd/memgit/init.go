@@ -105,9 +105,9 @@ func runInit(ctx context.Context, opts *initOptions) error {
 }
 
 // ensureBranch creates the memory branch when it does not exist: from the
-// remote-tracking memory branch when the clone has one (origin preferred),
-// else as a new history holding memgit.yaml. It reports which remote ref it
-// started from.
+// remote-tracking memory branch when the clone has one (that of the remote
+// push and pull would use, preferred), else as a new history holding
+// memgit.yaml. It reports which remote ref it started from.
 func ensureBranch(ctx context.Context, s *gitstore.Store, now func() time.Time) (gitstore.Result, string, error) {
 	if _, err := s.Tip(); err == nil {
 		return gitstore.Result{}, "", nil
@@ -120,8 +120,14 @@ func ensureBranch(ctx context.Context, s *gitstore.Store, now func() time.Time) 
 	}
 	var from plumbing.Hash
 	var fromName string
-	if h, ok := remotes["origin"]; ok {
-		from, fromName = h, "origin"
+	preferred := "origin"
+	if len(remotes) > 0 {
+		if name, err := s.DefaultRemote(ctx); err == nil {
+			preferred = name
+		}
+	}
+	if h, ok := remotes[preferred]; ok {
+		from, fromName = h, preferred
 	} else if len(remotes) > 0 {
 		names := make([]string, 0, len(remotes))
 		for n := range remotes {

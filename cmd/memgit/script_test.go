@@ -62,6 +62,7 @@ func TestScripts(t *testing.T) {
 				"GIT_AUTHOR_DATE":     "@1763700000 +0000",
 				"GIT_COMMITTER_DATE":  "@1763700000 +0000",
 				"TESTDATA":            testdata,
+				"REMOTE_URL":          filepath.Join(env.WorkDir, "remote.git"),
 				"CORPUS":              corpus,
 				"TZ":                  "UTC",
 				"NO_COLOR":            "1",
