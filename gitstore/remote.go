@@ -14,9 +14,15 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
-// Fetch and push go through the git binary, not go-git: git brings the
-// user's credential helpers, ssh configuration, proxies and URL rewrites,
-// none of which go-git supports.
+// Fetch and push go through the git binary when it is installed, not
+// go-git: git brings the user's credential helpers, ssh configuration,
+// proxies and URL rewrites, none of which go-git supports. Without git they
+// fall back to go-git (remote_gogit.go), which can do less but behaves the
+// same for the caller.
+
+// lookGit finds the git binary; when it fails, Fetch and Push use go-git.
+// Tests replace it to take the fallback.
+var lookGit = func() (string, error) { return exec.LookPath("git") }
 
 // Fetch copies the remote's memory branch into its remote-tracking ref
 // (refs/remotes/<remote>/<branch>) and returns its commit. remote is the
@@ -27,22 +33,26 @@ import (
 // as it was.
 //
 // Tags are not fetched and FETCH_HEAD is not written (git 2.29 or newer):
-// the user's own fetches keep theirs. ctx bounds the whole transfer.
+// the user's own fetches keep theirs. ctx bounds the whole transfer. Nothing
+// prompts for a password: a remote that needs credentials nobody supplied
+// is an error.
+//
+// Without the git binary Fetch and Push use go-git, which sends only the
+// credentials written in the remote's URL (https://user:token@host/...):
+// go-git has no credential helpers. It reads only the repository's own
+// config, cannot reach a remote that is a local path and runs no pre-push
+// hook.
 func (s *Store) Fetch(ctx context.Context, remote string) (plumbing.Hash, error) {
 	branch, tracking, err := s.remoteRefs(remote)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	spec := "+" + s.ref.String() + ":" + tracking.String()
-	if _, err := s.runGit(ctx, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", remote, spec); err != nil {
-		// git's "couldn't find remote ref" is translated: ask again in a
-		// way that says so by exit status (2: no such ref).
-		var ee *exec.ExitError
-		if errors.As(err, &ee) && ctx.Err() == nil {
-			if _, lerr := s.runGit(ctx, "ls-remote", "--exit-code", "--", remote, s.ref.String()); isExit(lerr, 2) {
-				return plumbing.ZeroHash, fmt.Errorf("fetch %s: %w: the remote has no %s", remote, ErrNoBranch, branch)
-			}
-		}
+	if _, lerr := lookGit(); lerr == nil {
+		err = s.fetchGit(ctx, remote, branch, tracking)
+	} else {
+		err = s.fetchGoGit(ctx, remote, branch, tracking)
+	}
+	if err != nil {
 		return plumbing.ZeroHash, fmt.Errorf("fetch %s: %w", remote, err)
 	}
 	// A fetch may bring a new pack; let go-git's storer see it too.
@@ -52,9 +62,26 @@ func (s *Store) Fetch(ctx context.Context, remote string) (plumbing.Hash, error)
 		return plumbing.ZeroHash, err
 	}
 	if h.IsZero() {
-		return plumbing.ZeroHash, fmt.Errorf("fetch %s: git left no %s", remote, tracking)
+		return plumbing.ZeroHash, fmt.Errorf("fetch %s: the fetch left no %s", remote, tracking)
 	}
 	return h, nil
+}
+
+func (s *Store) fetchGit(ctx context.Context, remote, branch string, tracking plumbing.ReferenceName) error {
+	spec := "+" + s.ref.String() + ":" + tracking.String()
+	_, err := s.runGit(ctx, "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--", remote, spec)
+	if err == nil {
+		return nil
+	}
+	// git's "couldn't find remote ref" is translated: ask again in a way
+	// that says so by exit status (2: no such ref).
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && ctx.Err() == nil {
+		if _, lerr := s.runGit(ctx, "ls-remote", "--exit-code", "--", remote, s.ref.String()); isExit(lerr, 2) {
+			return fmt.Errorf("%w: the remote has no %s", ErrNoBranch, branch)
+		}
+	}
+	return err
 }
 
 // Push makes commit the remote's memory branch, only if that is a
@@ -62,7 +89,7 @@ func (s *Store) Fetch(ctx context.Context, remote string) (plumbing.Hash, error)
 // remote has commits that commit lacks the error wraps ErrNonFastForward and
 // the remote is unchanged; fetch, merge and push again. On success the
 // remote-tracking ref is set to commit, as git does for a configured remote.
-// The user's pre-push hook runs, as for any push.
+// The user's pre-push hook runs, as for any push (not under go-git).
 func (s *Store) Push(ctx context.Context, remote string, commit plumbing.Hash) error {
 	_, tracking, err := s.remoteRefs(remote)
 	if err != nil {
@@ -71,6 +98,20 @@ func (s *Store) Push(ctx context.Context, remote string, commit plumbing.Hash) e
 	if commit.IsZero() {
 		return fmt.Errorf("push %s: no commit to push", remote)
 	}
+	if _, lerr := lookGit(); lerr == nil {
+		err = s.pushGit(ctx, remote, commit)
+	} else {
+		err = s.pushGoGit(ctx, remote, commit)
+	}
+	if err != nil {
+		return fmt.Errorf("push %s: %w", remote, err)
+	}
+	// Best effort, as in git: the push itself succeeded.
+	_ = s.setTracking(ctx, tracking, commit)
+	return nil
+}
+
+func (s *Store) pushGit(ctx context.Context, remote string, commit plumbing.Hash) error {
 	spec := commit.String() + ":" + s.ref.String()
 	out, err := s.runGit(ctx, "push", "--porcelain", "--", remote, spec)
 	// --porcelain prints one untranslated line per ref:
@@ -82,26 +123,31 @@ func (s *Store) Push(ctx context.Context, remote string, commit plumbing.Hash) e
 		if !ok || !strings.HasSuffix(refs, ":"+s.ref.String()) || flag != "!" {
 			continue
 		}
-		if strings.Contains(summary, "(non-fast-forward)") || strings.Contains(summary, "(fetch first)") {
-			return fmt.Errorf("push %s: %w", remote, ErrNonFastForward)
+		// A remote that moved between its advertisement and the update
+		// (another push won the race) rejects the ref as a lock failure:
+		// that too is "fetch, merge and push again".
+		if strings.Contains(summary, "(non-fast-forward)") || strings.Contains(summary, "(fetch first)") ||
+			strings.Contains(summary, "failed to update ref") || strings.Contains(summary, "cannot lock ref") {
+			return ErrNonFastForward
 		}
 		if err == nil {
-			return fmt.Errorf("push %s: rejected: %s", remote, summary)
+			return fmt.Errorf("rejected: %s", summary)
 		}
-		return fmt.Errorf("push %s: rejected: %s: %w", remote, summary, err)
+		return fmt.Errorf("rejected: %s: %w", summary, err)
 	}
+	return err
+}
+
+// setTracking points a remote-tracking ref at h, under git's ref lock.
+func (s *Store) setTracking(ctx context.Context, name plumbing.ReferenceName, h plumbing.Hash) error {
+	if old, err := s.readRef(name); err == nil && old == h {
+		return nil
+	}
+	lock, err := s.lockRef(ctx, name)
 	if err != nil {
-		return fmt.Errorf("push %s: %w", remote, err)
+		return err
 	}
-	if old, rerr := s.readRef(tracking); rerr == nil && old != commit {
-		if lock, lerr := s.lockRef(ctx, tracking); lerr == nil {
-			// Best effort, as in git: the push itself succeeded.
-			if lock.commit(commit) != nil {
-				lock.release()
-			}
-		}
-	}
-	return nil
+	return lock.commit(h)
 }
 
 // remoteRefs checks a remote name and returns the branch's short name and
@@ -129,8 +175,10 @@ func (s *Store) remoteRefs(remote string) (branch string, tracking plumbing.Refe
 var GitWaitDelay = 5 * time.Second
 
 // runGit runs git on the store's repository and returns its stdout. It never
-// prompts: no terminal credential prompt, stdin empty. A failure's error
-// carries git's stderr; a cancelled or expired ctx is reported as such.
+// prompts: no terminal credential prompt, stdin empty and, on unix, no
+// controlling terminal either (see detach). The user's ssh and askpass
+// settings stay as they are. A failure's error carries git's stderr; a
+// cancelled or expired ctx is reported as such.
 func (s *Store) runGit(ctx context.Context, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "git", append([]string{"--git-dir=" + s.gitDir}, args...)...)
 	// Relative remote paths in the config resolve against the top of the
@@ -143,6 +191,7 @@ func (s *Store) runGit(ctx context.Context, args ...string) ([]byte, error) {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.WaitDelay = GitWaitDelay
+	detach(cmd)
 	err := cmd.Run()
 	if err == nil {
 		return stdout.Bytes(), nil

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/memgit/memgit/internal/gittest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -161,73 +162,203 @@ func TestShareThroughBareRepository(t *testing.T) {
 	shareRounds(t, remote, remote, 3)
 }
 
-func TestPushNonFastForward(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	remote := newBareRemote(t, filepath.Join(t.TempDir(), "team.git"))
-	now := clock()
-	a := newTeammate(t, "alice", remote, now)
-	b := newTeammate(t, "bob", remote, now)
-	mustUpdate(t, a.s, UpdateOptions{Create: true, Now: now}, put("start", map[string]string{"a": "1"}))
-	a.sync(t, nil)
-	b.pull(t, nil)
-	first := revParse(t, remote, DefaultRef)
+// transportCase is a way Fetch and Push reach a remote: the git binary, over a
+// path or smart HTTP, or go-git, the fallback when git is not installed,
+// over smart HTTP (go-git's file transport would need git).
+type transportCase struct {
+	name  string
+	http  bool
+	goGit bool
+}
 
-	a.save(t, map[string]string{"a": "2"})
-	pushedA := a.sync(t, nil)
-	require.Len(t, pushedA, 1)
-	diverged := b.save(t, map[string]string{"b": "1"})
-	for name, c := range map[string]plumbing.Hash{"diverged": diverged, "behind": first} {
-		err := b.s.Push(ctx, "origin", c)
-		require.ErrorIs(t, err, ErrNonFastForward, name)
-		assert.Equal(t, pushedA[0], revParse(t, remote, DefaultRef), "%s: the remote is unchanged", name)
+var transports = []transportCase{
+	{name: "git"},
+	{name: "git-http", http: true},
+	{name: "go-git-http", http: true, goGit: true},
+}
+
+// use makes Fetch and Push take tr's client until the test ends.
+func (tr transportCase) use(t *testing.T) {
+	if tr.goGit {
+		withoutGit(t)
 	}
+}
 
-	// A fresh clone that never fetched is rejected the same way (git says
-	// "fetch first" rather than "non-fast-forward").
-	c := newTeammate(t, "carol", remote, now)
-	mustUpdate(t, c.s, UpdateOptions{Create: true, Now: now}, put("carol", map[string]string{"c": "1"}))
-	tip, err := c.s.Tip()
-	require.NoError(t, err)
-	require.ErrorIs(t, c.s.Push(ctx, "origin", tip), ErrNonFastForward)
-	assert.Equal(t, pushedA[0], revParse(t, remote, DefaultRef))
-	requireFsck(t, remote)
+// start takes tr for the rest of the test and returns a directory for bare
+// remotes and the URL of a repository in it, as teammates write it. Over
+// HTTP it checks, when the test ends, that only tr's client talked to the
+// server.
+func (tr transportCase) start(t *testing.T) (base string, urlOf func(repo string) string) {
+	t.Helper()
+	tr.use(t)
+	base = t.TempDir()
+	if !tr.http {
+		return base, func(repo string) string { return filepath.Join(base, repo) }
+	}
+	srv := gittest.NewHTTPServer(t, base)
+	t.Cleanup(func() {
+		client := "git/"
+		if tr.goGit {
+			client = "go-git/"
+		}
+		for _, agent := range srv.UserAgents() {
+			assert.True(t, strings.HasPrefix(agent, client), "%s: a request from %q", tr.name, agent)
+		}
+	})
+	return base, func(repo string) string { return srv.URL(gittest.HTTPUser, gittest.HTTPPassword, repo) }
+}
+
+// withoutGit makes Fetch and Push take the go-git fallback until the test
+// ends, as on a machine without git. lookGit is shared by all tests:
+// t.Setenv makes sure this test is not parallel.
+func withoutGit(t *testing.T) {
+	t.Setenv("MEMGIT_TEST_WITHOUT_GIT", "1")
+	saved := lookGit
+	lookGit = func() (string, error) { return "", &exec.Error{Name: "git", Err: exec.ErrNotFound} }
+	t.Cleanup(func() { lookGit = saved })
+}
+
+func TestPushNonFastForward(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) {
+			ctx := context.Background()
+			base, urlOf := tr.start(t)
+			remote := newBareRemote(t, filepath.Join(base, "team.git"))
+			now := clock()
+			a := newTeammate(t, "alice", urlOf("team.git"), now)
+			b := newTeammate(t, "bob", urlOf("team.git"), now)
+			mustUpdate(t, a.s, UpdateOptions{Create: true, Now: now}, put("start", map[string]string{"a": "1"}))
+			a.sync(t, nil)
+			b.pull(t, nil)
+			first := revParse(t, remote, DefaultRef)
+
+			a.save(t, map[string]string{"a": "2"})
+			pushedA := a.sync(t, nil)
+			require.Len(t, pushedA, 1)
+			diverged := b.save(t, map[string]string{"b": "1"})
+			for name, c := range map[string]plumbing.Hash{"diverged": diverged, "behind": first} {
+				err := b.s.Push(ctx, "origin", c)
+				require.ErrorIs(t, err, ErrNonFastForward, name)
+				assert.Equal(t, pushedA[0], revParse(t, remote, DefaultRef), "%s: the remote is unchanged", name)
+			}
+
+			// A fresh clone that never fetched is rejected the same way (git
+			// says "fetch first" rather than "non-fast-forward").
+			c := newTeammate(t, "carol", urlOf("team.git"), now)
+			mustUpdate(t, c.s, UpdateOptions{Create: true, Now: now}, put("carol", map[string]string{"c": "1"}))
+			tip, err := c.s.Tip()
+			require.NoError(t, err)
+			require.ErrorIs(t, c.s.Push(ctx, "origin", tip), ErrNonFastForward)
+			assert.Equal(t, pushedA[0], revParse(t, remote, DefaultRef))
+			requireFsck(t, remote)
+		})
+	}
 }
 
 func TestRemoteErrors(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) {
+			ctx := context.Background()
+			base, urlOf := tr.start(t)
+			s, dir := newStore(t)
+			tip := mustUpdate(t, s, UpdateOptions{Create: true}, put("x", map[string]string{"x": "x"})).Commit
+			canary := filepath.Join(t.TempDir(), "canary")
+			for _, name := range []string{"", "-h", "--upload-pack=touch " + canary, "a/b", "a b", "..", "a..b", "x:y", "a\nb"} {
+				_, err := s.Fetch(ctx, name)
+				require.ErrorIs(t, err, ErrBadRef, "fetch %q", name)
+				require.ErrorIs(t, s.Push(ctx, name, tip), ErrBadRef, "push %q", name)
+			}
+			assert.NoFileExists(t, canary)
+
+			_, err := s.Fetch(ctx, "nowhere")
+			require.Error(t, err)
+			assert.NotErrorIs(t, err, ErrNoBranch)
+			assert.Contains(t, err.Error(), "nowhere", "the message says what is wrong")
+			err = s.Push(ctx, "nowhere", tip)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "nowhere")
+
+			// The remote's own message is in the error, and a missing
+			// repository is not mistaken for a missing branch.
+			runGit(t, dir, "remote", "add", "broken", urlOf("missing.git"))
+			_, err = s.Fetch(ctx, "broken")
+			require.Error(t, err)
+			assert.NotErrorIs(t, err, ErrNoBranch)
+			assert.Contains(t, err.Error(), "missing.git")
+			err = s.Push(ctx, "broken", tip)
+			require.Error(t, err)
+			assert.NotErrorIs(t, err, ErrNonFastForward)
+			assert.Contains(t, err.Error(), "missing.git")
+
+			// A remote without a memory branch, empty or with other
+			// branches only: ErrNoBranch, and the tracking ref stays.
+			empty := newBareRemote(t, filepath.Join(base, "empty.git"))
+			runGit(t, dir, "remote", "add", "origin", urlOf("empty.git"))
+			runGit(t, dir, "update-ref", "refs/remotes/origin/memgit", tip.String())
+			_, err = s.Fetch(ctx, "origin")
+			require.ErrorIs(t, err, ErrNoBranch, "an empty remote")
+			runGit(t, dir, "push", "-q", empty, tip.String()+":refs/heads/main")
+			_, err = s.Fetch(ctx, "origin")
+			require.ErrorIs(t, err, ErrNoBranch, "a remote with another branch")
+			assert.Equal(t, tip, revParse(t, dir, "refs/remotes/origin/memgit"), "the tracking ref is left as it was")
+
+			// A commit the store lacks is an error, not a push of nothing.
+			err = s.Push(ctx, "origin", plumbing.NewHash(strings.Repeat("ab", 20)))
+			require.Error(t, err)
+			assert.NotErrorIs(t, err, ErrNonFastForward)
+			assert.False(t, refExists(empty, DefaultRef))
+
+			// A store on another ref than a branch cannot be shared.
+			notes, err := Open(ctx, dir, Options{Ref: "refs/notes/memgit"})
+			require.NoError(t, err)
+			_, err = notes.Fetch(ctx, "origin")
+			require.ErrorIs(t, err, ErrBadRef)
+		})
+	}
+}
+
+// TestGoGitRefusesLocalRemotes: without git, a remote that is a path says
+// so, rather than failing to run git-upload-pack.
+func TestGoGitRefusesLocalRemotes(t *testing.T) {
+	withoutGit(t)
 	ctx := context.Background()
 	s, dir := newStore(t)
 	tip := mustUpdate(t, s, UpdateOptions{Create: true}, put("x", map[string]string{"x": "x"})).Commit
-	canary := filepath.Join(t.TempDir(), "canary")
-	for _, name := range []string{"", "-h", "--upload-pack=touch " + canary, "a/b", "a b", "..", "a..b", "x:y", "a\nb"} {
+	remote := newBareRemote(t, filepath.Join(t.TempDir(), "team.git"))
+	runGit(t, dir, "remote", "add", "path", remote)
+	runGit(t, dir, "remote", "add", "file", "file://"+filepath.ToSlash(remote))
+	for _, name := range []string{"path", "file"} {
 		_, err := s.Fetch(ctx, name)
-		require.ErrorIs(t, err, ErrBadRef, "fetch %q", name)
-		require.ErrorIs(t, s.Push(ctx, name, tip), ErrBadRef, "push %q", name)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "local repository", name)
+		err = s.Push(ctx, name, tip)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "local repository", name)
 	}
-	assert.NoFileExists(t, canary)
+	assert.False(t, refExists(remote, DefaultRef))
+}
 
-	_, err := s.Fetch(ctx, "nowhere")
-	require.Error(t, err)
-	assert.NotErrorIs(t, err, ErrNoBranch)
-	assert.Contains(t, err.Error(), "nowhere", "git's own message says what is wrong")
-
-	// git's stderr is in the error, and a missing remote ref is not
-	// mistaken for it.
-	runGit(t, dir, "remote", "add", "broken", filepath.Join(t.TempDir(), "missing.git"))
-	_, err = s.Fetch(ctx, "broken")
-	require.Error(t, err)
-	assert.NotErrorIs(t, err, ErrNoBranch)
-	assert.Contains(t, err.Error(), "missing.git")
-	err = s.Push(ctx, "broken", tip)
-	require.Error(t, err)
-	assert.NotErrorIs(t, err, ErrNonFastForward)
-	assert.Contains(t, err.Error(), "missing.git")
-
-	// A store on another ref than a branch cannot be shared.
-	notes, err := Open(ctx, dir, Options{Ref: "refs/notes/memgit"})
+// TestGitHasNoTerminal: git runs in a session of its own, without a
+// controlling terminal, so that nothing it starts (ssh) can open /dev/tty
+// and wait for a password.
+func TestGitHasNoTerminal(t *testing.T) {
+	t.Parallel()
+	self, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		t.Skipf("no /proc: %v", err)
+	}
+	s, _ := newStore(t)
+	out, err := s.runGit(context.Background(), "-c", "alias.stat=!cat /proc/self/stat", "stat")
 	require.NoError(t, err)
-	_, err = notes.Fetch(ctx, "origin")
-	require.ErrorIs(t, err, ErrBadRef)
+	// "pid (comm) state ppid pgrp session tty_nr ...": comm may hold spaces.
+	sessionAndTTY := func(stat []byte) (string, string) {
+		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		return f[3], f[4]
+	}
+	ours, _ := sessionAndTTY(self)
+	session, tty := sessionAndTTY(out)
+	assert.NotEqual(t, ours, session, "git has a session of its own")
+	assert.Equal(t, "0", tty, "no controlling terminal")
 }
 
 // TestFetchTimesOut talks to a server that accepts connections and never
@@ -256,79 +387,11 @@ func TestFetchTimesOut(t *testing.T) {
 	assert.Less(t, time.Since(start), 3*time.Second)
 }
 
-// gitDaemon serves the repositories under base over git:// on loopback
-// until the test ends, and returns its address.
-func gitDaemon(t *testing.T, base string) string {
-	t.Helper()
-	// Run git-daemon itself: killing a "git daemon" wrapper would leave
-	// the daemon it started running.
-	execPath, err := exec.Command("git", "--exec-path").Output()
-	if err != nil {
-		t.Skipf("no git: %v", err)
-	}
-	daemon := filepath.Join(strings.TrimSpace(string(execPath)), "git-daemon")
-	if _, err := os.Stat(daemon); err != nil {
-		t.Skipf("git daemon is not installed: %v", err)
-	}
-	for attempt := 0; attempt < 3; attempt++ {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		port := ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-		var stderr bytes.Buffer
-		cmd := exec.Command(daemon, "--export-all", "--enable=receive-pack", "--base-path="+base,
-			"--reuseaddr", "--listen=127.0.0.1", fmt.Sprintf("--port=%d", port), base)
-		cmd.Stderr = &stderr
-		require.NoError(t, cmd.Start())
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
-		addr := fmt.Sprintf("127.0.0.1:%d", port)
-		if waitListening(addr, exited) {
-			t.Cleanup(func() {
-				cmd.Process.Kill()
-				select {
-				case <-exited:
-				case <-time.After(5 * time.Second):
-					t.Errorf("git daemon did not exit")
-				}
-			})
-			return addr
-		}
-		cmd.Process.Kill()
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-		}
-		t.Logf("git daemon did not listen on %s: %s", addr, stderr.String())
-	}
-	t.Fatalf("git daemon did not start")
-	return ""
-}
-
-// waitListening waits up to 5 s for addr to accept connections, giving up
-// early if the server exits.
-func waitListening(addr string, exited chan error) bool {
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
-		select {
-		case err := <-exited:
-			exited <- err // for the caller's wait
-			return false
-		default:
-		}
-		if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
-			c.Close()
-			return true
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return false
-}
-
 func TestShareThroughGitDaemon(t *testing.T) {
 	t.Parallel()
 	base := t.TempDir()
 	remote := newBareRemote(t, filepath.Join(base, "team.git"))
-	addr := gitDaemon(t, base)
+	addr := gittest.Daemon(t, base)
 	shareRounds(t, "git://"+addr+"/team.git", remote, 2)
 }
 

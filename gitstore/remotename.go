@@ -64,7 +64,9 @@ func (s *Store) DefaultRemote(ctx context.Context) (string, error) {
 // own config file through go-git.
 func (s *Store) remoteConfig(ctx context.Context) map[string]string {
 	m := map[string]string{}
-	if out, err := s.runGit(ctx, "config", "-z", "--get-regexp", `^memgit\.remote$|^remote\..*\.url$|^branch\..*\.remote$`); err == nil || len(out) > 0 {
+	if _, err := lookGit(); err == nil {
+		// Exit status 1 is "no such setting": an empty map.
+		out, _ := s.runGit(ctx, "config", "-z", "--get-regexp", `^memgit\.remote$|^remote\..*\.url$|^branch\..*\.remote$`)
 		for _, rec := range bytes.Split(out, []byte{0}) {
 			k, v, _ := strings.Cut(string(rec), "\n")
 			if k != "" {

@@ -56,3 +56,19 @@ func TestDefaultRemoteOfASeparateStore(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "memory", got)
 }
+
+// Without git the repository's own config still chooses.
+func TestDefaultRemoteWithoutGit(t *testing.T) {
+	dir := newUserRepo(t)
+	runGit(t, dir, "config", "remote.origin.url", "https://example.com/a.git")
+	runGit(t, dir, "config", "remote.team.url", "https://example.com/b.git")
+	s := mustDiscover(t, dir)
+	withoutGit(t)
+	got, err := s.DefaultRemote(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "origin", got)
+	runGit(t, dir, "config", "memgit.remote", "team")
+	got, err = s.DefaultRemote(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "team", got)
+}
