@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/memgit/memgit/internal/gittest"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -29,6 +30,47 @@ func TestMain(m *testing.M) {
 // TestScripts runs the end-to-end scripts in testdata/script: real git
 // repositories, the real git binary, memgit as a separate process.
 func TestScripts(t *testing.T) {
+	testscript.Run(t, scriptParams(t, nil))
+}
+
+// TestSyncTransports runs the sharing script against real servers on
+// loopback: git daemon, and smart HTTP (git http-backend behind basic
+// auth, the credentials in the remote's URL). TestScripts runs it against
+// a bare repository by path.
+func TestSyncTransports(t *testing.T) {
+	t.Parallel()
+	for _, tr := range []struct {
+		name  string
+		serve func(t *testing.T, base string) (urlOf func(repo string) string)
+	}{
+		{"git-daemon", func(t *testing.T, base string) func(string) string {
+			addr := gittest.Daemon(t, base)
+			return func(repo string) string { return "git://" + addr + "/" + repo }
+		}},
+		{"smart-http", func(t *testing.T, base string) func(string) string {
+			srv := gittest.NewHTTPServer(t, base)
+			return func(repo string) string { return srv.URL(gittest.HTTPUser, gittest.HTTPPassword, repo) }
+		}},
+	} {
+		t.Run(tr.name, func(t *testing.T) {
+			t.Parallel()
+			base := t.TempDir()
+			urlOf := tr.serve(t, base)
+			p := scriptParams(t, func(env *testscript.Env) {
+				repo := filepath.Base(env.WorkDir) + "/remote.git"
+				env.Setenv("REMOTE_DIR", filepath.Join(base, repo))
+				env.Setenv("REMOTE_URL", urlOf(repo))
+			})
+			p.Files, p.Dir = []string{filepath.Join(p.Dir, "sync.txtar")}, ""
+			testscript.Run(t, p)
+		})
+	}
+}
+
+// scriptParams are the scripts' settings. The remote the sharing scripts use
+// is a bare repository by path unless remote sets REMOTE_DIR (where the
+// script creates it) and REMOTE_URL (how clones reach it).
+func scriptParams(t *testing.T, remote func(env *testscript.Env)) testscript.Params {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
 	}
@@ -42,7 +84,7 @@ func TestScripts(t *testing.T) {
 	if corpus == "" {
 		corpus, _ = filepath.Abs(filepath.Join("..", "..", "..", "shared", "corpus"))
 	}
-	testscript.Run(t, testscript.Params{
+	return testscript.Params{
 		Dir:                 filepath.Join(testdata, "script"),
 		UpdateScripts:       *update,
 		RequireExplicitExec: true,
@@ -62,12 +104,19 @@ func TestScripts(t *testing.T) {
 				"GIT_AUTHOR_DATE":     "@1763700000 +0000",
 				"GIT_COMMITTER_DATE":  "@1763700000 +0000",
 				"TESTDATA":            testdata,
+				"REMOTE_DIR":          filepath.Join(env.WorkDir, "remote.git"),
 				"REMOTE_URL":          filepath.Join(env.WorkDir, "remote.git"),
 				"CORPUS":              corpus,
 				"TZ":                  "UTC",
 				"NO_COLOR":            "1",
 			} {
 				env.Setenv(k, v)
+			}
+			// Under -race every memgit process would sleep a second at exit
+			// waiting for late race reports; memgit leaves no goroutines.
+			env.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+			if remote != nil {
+				remote(env)
 			}
 			return nil
 		},
@@ -83,7 +132,7 @@ func TestScripts(t *testing.T) {
 			"hookjson": cmdHookJSON,
 			"expand":   cmdExpand,
 		},
-	})
+	}
 }
 
 // cmdStatus runs a program and checks its exit status:
