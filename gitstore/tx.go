@@ -235,6 +235,29 @@ func (s *Store) updateLocked(ctx context.Context, lock *refLock, opts UpdateOpti
 	return s.finish(lock, res, h, "memgit: "+oneLine(tx.Message.Subject))
 }
 
+// Replace moves the branch from old to new, another history, when nothing
+// moved it since the caller looked: for a branch that holds nothing of its
+// own yet (a fresh init) and should start from a teammate's memory instead.
+// A branch that is no longer at old is ErrConflict and is left alone.
+func (s *Store) Replace(ctx context.Context, old, new plumbing.Hash, why string) (Result, error) {
+	if _, err := s.commitObject(new); err != nil {
+		return Result{}, fmt.Errorf("replace %s: %w", s.ref, err)
+	}
+	lock, err := s.lockRef(ctx, s.ref)
+	if err != nil {
+		return Result{}, err
+	}
+	tip, err := s.readRef(s.ref)
+	if err == nil && tip != old {
+		err = fmt.Errorf("%w: %s is at %s, not %s", ErrConflict, s.ref, tip, old)
+	}
+	if err != nil {
+		lock.release()
+		return Result{}, err
+	}
+	return s.finish(lock, Result{Parent: old, Changed: true}, new, why)
+}
+
 // finish records the update in the reflog and moves the ref to h, releasing
 // the lock. As in git, the reflog is written under the lock, so concurrent
 // writers' entries come in the order of their ref updates.

@@ -245,3 +245,24 @@ func TestDeleteBelowAFileKeepsIt(t *testing.T) {
 	assert.Equal(t, first.Commit, revParse(t, dir, "memgit"))
 	assert.Equal(t, "a", runGit(t, dir, "cat-file", "-p", "memgit:a"))
 }
+
+func TestReplaceMovesOnlyFromTheExpectedTip(t *testing.T) {
+	ctx := context.Background()
+	s, dir := newStore(t)
+	now := clock()
+	first := mustUpdate(t, s, UpdateOptions{Create: true, Now: now}, put("first", map[string]string{"a": "1"})).Commit
+	second := mustUpdate(t, s, UpdateOptions{Now: now}, put("second", map[string]string{"a": "2"})).Commit
+
+	_, err := s.Replace(ctx, first, first, "stale")
+	require.ErrorIs(t, err, ErrConflict, "the branch is no longer at first")
+	assert.Equal(t, second, revParse(t, dir, DefaultRef))
+	_, err = s.Replace(ctx, second, plumbing.NewHash("1234"), "missing")
+	require.Error(t, err, "a commit the store lacks")
+
+	res, err := s.Replace(ctx, second, first, "back")
+	require.NoError(t, err)
+	assert.Equal(t, first, res.Commit)
+	assert.Equal(t, first, revParse(t, dir, DefaultRef))
+	assert.NoFileExists(t, filepath.Join(dir, ".git", "refs", "heads", "memgit.lock"))
+	requireFsck(t, dir)
+}

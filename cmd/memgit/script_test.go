@@ -35,21 +35,23 @@ func TestScripts(t *testing.T) {
 
 // TestSyncTransports runs the sharing script against real servers on
 // loopback: git daemon, and smart HTTP (git http-backend behind basic
-// auth, the credentials in the remote's URL). TestScripts runs it against
-// a bare repository by path.
+// auth, the credentials in the remote's URL, and a wrong password in
+// $WRONG_URL for http/auth.txtar). TestScripts runs it against a bare
+// repository by path.
 func TestSyncTransports(t *testing.T) {
 	t.Parallel()
 	for _, tr := range []struct {
-		name  string
-		serve func(t *testing.T, base string) (urlOf func(repo string) string)
+		name    string
+		scripts []string
+		serve   func(t *testing.T, base string) (urlOf func(repo, password string) string)
 	}{
-		{"git-daemon", func(t *testing.T, base string) func(string) string {
+		{"git-daemon", []string{"sync.txtar"}, func(t *testing.T, base string) func(string, string) string {
 			addr := gittest.Daemon(t, base)
-			return func(repo string) string { return "git://" + addr + "/" + repo }
+			return func(repo, _ string) string { return "git://" + addr + "/" + repo }
 		}},
-		{"smart-http", func(t *testing.T, base string) func(string) string {
+		{"smart-http", []string{"sync.txtar", "http/auth.txtar"}, func(t *testing.T, base string) func(string, string) string {
 			srv := gittest.NewHTTPServer(t, base)
-			return func(repo string) string { return srv.URL(gittest.HTTPUser, gittest.HTTPPassword, repo) }
+			return func(repo, password string) string { return srv.URL(gittest.HTTPUser, password, repo) }
 		}},
 	} {
 		t.Run(tr.name, func(t *testing.T) {
@@ -59,9 +61,13 @@ func TestSyncTransports(t *testing.T) {
 			p := scriptParams(t, func(env *testscript.Env) {
 				repo := filepath.Base(env.WorkDir) + "/remote.git"
 				env.Setenv("REMOTE_DIR", filepath.Join(base, repo))
-				env.Setenv("REMOTE_URL", urlOf(repo))
+				env.Setenv("REMOTE_URL", urlOf(repo, gittest.HTTPPassword))
+				env.Setenv("WRONG_URL", urlOf(repo, "wrong-pw"))
 			})
-			p.Files, p.Dir = []string{filepath.Join(p.Dir, "sync.txtar")}, ""
+			for _, f := range tr.scripts {
+				p.Files = append(p.Files, filepath.Join(p.Dir, f))
+			}
+			p.Dir = ""
 			testscript.Run(t, p)
 		})
 	}

@@ -225,6 +225,17 @@ func (opts *remoteOptions) pull(ctx context.Context, s *gitstore.Store, remote s
 		AllowUnrelated: opts.allowUnrelated,
 		Now:            opts.now,
 	})
+	if errors.Is(err, gitstore.ErrUnrelatedHistories) {
+		// A branch that only holds what init wrote has nothing to keep:
+		// start it from the team's memory rather than a second root.
+		if tip, ok := onlyInitialized(ctx, s); ok {
+			r, rerr := s.Replace(ctx, tip, theirs, "pull: start from "+remote)
+			if rerr != nil {
+				return nil, rerr
+			}
+			res, err = gitstore.MergeResult{Commit: r.Commit, Parent: tip, Created: true, FastForward: true}, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -246,6 +257,28 @@ func (opts *remoteOptions) pull(ctx context.Context, s *gitstore.Store, remote s
 		p.Conflicts = []conflictNote{}
 	}
 	return p, nil
+}
+
+// onlyInitialized reports whether the memory branch is a single commit
+// holding only memgit.yaml, as init leaves it, and returns its tip.
+func onlyInitialized(ctx context.Context, s *gitstore.Store) (plumbing.Hash, bool) {
+	tip, err := s.Tip()
+	if err != nil {
+		return plumbing.ZeroHash, false
+	}
+	c, err := s.CommitInfo(tip)
+	if err != nil || len(c.Parents) > 0 {
+		return plumbing.ZeroHash, false
+	}
+	snap, err := s.Snapshot(ctx, tip.String())
+	if err != nil {
+		return plumbing.ZeroHash, false
+	}
+	entries, err := snap.List("")
+	if err != nil || len(entries) != 1 || entries[0].Path != format.ConfigPath {
+		return plumbing.ZeroHash, false
+	}
+	return tip, true
 }
 
 // checkPurges refuses to merge a remote that purged content from its
