@@ -134,6 +134,10 @@ func run(sessions, runs, bigMB int, keep bool) error {
 		func() error { return gitCmd(repo, env, "diff", "--stat", "memgit~1", "memgit") })
 	fmt.Println()
 
+	if err := r.sync(tmp); err != nil {
+		return err
+	}
+
 	if err := r.stopHook(filepath.Join(tmp, "hook.jsonl"), 50<<20); err != nil {
 		return err
 	}
@@ -386,6 +390,100 @@ func replaceEntry(listing, name, hash string) string {
 		b.WriteString("040000 tree " + hash + "\t" + name + "\n")
 	}
 	return b.String()
+}
+
+// sync times memgit sync against a teammate: before each run the teammate
+// saved a session and pushed, and this clone saved one, so both sides are
+// one commit apart on the store's long history and sync must fetch, find
+// the merge base, merge and push, through a bare repository by path. Git's
+// plumbing does the same between its runs: fetch, merge-tree (which finds
+// the base), commit-tree, update-ref, push.
+func (r *runner) sync(tmp string) error {
+	remote, mate := filepath.Join(tmp, "remote.git"), filepath.Join(tmp, "mate")
+	summary := filepath.Join(tmp, "summary.yaml")
+	if err := os.WriteFile(summary, []byte("title: a teammate's session\n"), 0o644); err != nil {
+		return err
+	}
+	memgit := func(dir string, args ...string) error {
+		cmd := exec.Command(r.bin, args...)
+		cmd.Dir, cmd.Env = dir, r.env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("memgit %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return nil
+	}
+	git := func(dir string, args ...string) (string, error) {
+		cmd := exec.Command("git", args...)
+		cmd.Dir, cmd.Env = dir, r.env
+		out, err := cmd.Output()
+		if err != nil {
+			return "", fmt.Errorf("git %s: %v", strings.Join(args, " "), err)
+		}
+		return strings.TrimSpace(string(out)), nil
+	}
+	for _, step := range [][]string{
+		{tmp, "clone", "-q", "--bare", r.repo, remote},
+		{r.repo, "remote", "add", "origin", remote},
+		{tmp, "init", "-q", "-b", "main", mate},
+		{mate, "remote", "add", "origin", remote},
+	} {
+		if _, err := git(step[0], step[1:]...); err != nil {
+			return err
+		}
+	}
+	if err := memgit(mate, "pull"); err != nil {
+		return err
+	}
+	// diverge: the teammate saves and pushes, this clone saves.
+	n := 0
+	diverge := func() error {
+		n++
+		if err := memgit(mate, "save", "--session", fmt.Sprintf("mate-%d", n), "--summary", summary); err != nil {
+			return err
+		}
+		if err := memgit(mate, "sync"); err != nil {
+			return err
+		}
+		return memgit(r.repo, "save", "--session", fmt.Sprintf("ours-%d", n), "--summary", summary)
+	}
+	var mg, gt []time.Duration
+	for range r.runs {
+		if err := diverge(); err != nil {
+			return err
+		}
+		t0 := time.Now()
+		if err := memgit(r.repo, "sync"); err != nil {
+			return err
+		}
+		mg = append(mg, time.Since(t0))
+
+		if err := diverge(); err != nil {
+			return err
+		}
+		t0 = time.Now()
+		if _, err := git(r.repo, "fetch", "-q", "--no-tags", "origin", "+refs/heads/memgit:refs/remotes/origin/memgit"); err != nil {
+			return err
+		}
+		tree, err := git(r.repo, "merge-tree", "--write-tree", "memgit", "refs/remotes/origin/memgit")
+		if err != nil {
+			return err
+		}
+		commit, err := git(r.repo, "commit-tree", tree, "-p", "memgit", "-p", "refs/remotes/origin/memgit", "-m", "Merge")
+		if err != nil {
+			return err
+		}
+		if _, err := git(r.repo, "update-ref", "refs/heads/memgit", commit); err != nil {
+			return err
+		}
+		if _, err := git(r.repo, "push", "-q", "origin", "memgit"); err != nil {
+			return err
+		}
+		gt = append(gt, time.Since(t0))
+	}
+	m, g := pct(mg, 50), pct(gt, 50)
+	fmt.Printf("sync with a teammate one commit apart (fetch, merge base, merge, push; path remote): memgit %s (p90 %s), git plumbing %s, ratio %.2f\n\n",
+		ms(m), ms(pct(mg, 90)), ms(g), float64(m)/float64(g))
+	return nil
 }
 
 func gitCmd(repo string, env []string, args ...string) error {

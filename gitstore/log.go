@@ -50,27 +50,41 @@ func (s *Store) Walk(ctx context.Context, from plumbing.Hash, fn func(*CommitInf
 	return s.WalkSince(ctx, from, plumbing.ZeroHash, fn)
 }
 
-// WalkSince is Walk that neither visits base nor goes past it: from a tip
-// and its merge base with another, the commits only that tip has (in
-// histories whose other paths also meet at base; a criss-cross merge may
-// show a few more).
+// WalkSince is Walk over the commits reachable from from but not from base
+// (git's "base..from"): from a tip and its merge base with another, the
+// commits only that tip has. Commits reachable from base are painted as the
+// walk meets them and it stops once only those are left, so its cost is
+// that of the commits since the histories diverged. A zero base walks all.
 func (s *Store) WalkSince(ctx context.Context, from, base plumbing.Hash, fn func(*CommitInfo) error) error {
 	if from == base {
 		return nil
 	}
-	seen := map[plumbing.Hash]bool{from: true, base: true}
+	seen := map[plumbing.Hash]bool{from: true}
+	hidden := map[plumbing.Hash]bool{}
 	q := &commitQueue{}
 	first, err := s.CommitInfo(from)
 	if err != nil {
 		return err
 	}
 	heap.Push(q, first)
-	for q.Len() > 0 {
+	if !base.IsZero() {
+		b, err := s.CommitInfo(base)
+		if err != nil {
+			return err
+		}
+		seen[base], hidden[base] = true, true
+		heap.Push(q, b)
+	}
+	for q.Len() > 0 && q.wanted(hidden) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		c := heap.Pop(q).(*CommitInfo)
-		if err := fn(c); err != nil {
+		if hidden[c.Hash] {
+			for _, p := range c.Parents {
+				hidden[p] = true
+			}
+		} else if err := fn(c); err != nil {
 			if errors.Is(err, ErrStop) {
 				return nil
 			}
@@ -98,7 +112,18 @@ func (q commitQueue) Less(i, j int) bool {
 	return q[i].Committer.When.After(q[j].Committer.When)
 }
 func (q commitQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *commitQueue) Push(x any)   { *q = append(*q, x.(*CommitInfo)) }
+
+// wanted reports whether any queued commit is not hidden: a walk that has
+// only hidden commits left has nothing more to show.
+func (q commitQueue) wanted(hidden map[plumbing.Hash]bool) bool {
+	for _, c := range q {
+		if !hidden[c.Hash] {
+			return true
+		}
+	}
+	return false
+}
+func (q *commitQueue) Push(x any) { *q = append(*q, x.(*CommitInfo)) }
 func (q *commitQueue) Pop() any {
 	old := *q
 	c := old[len(old)-1]

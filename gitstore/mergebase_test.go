@@ -121,6 +121,15 @@ func TestMergeBaseMatchesGit(t *testing.T) {
 			several++
 		}
 
+		// WalkSince shows what git rev-list a..b shows.
+		var walked []string
+		require.NoError(t, s.WalkSince(ctx, p[1], p[0], func(c *CommitInfo) error {
+			walked = append(walked, c.Hash.String())
+			return nil
+		}))
+		assert.ElementsMatch(t, strings.Fields(string(gitOut(t, dir, "rev-list", p[0].String()+".."+p[1].String()))), walked,
+			"commits in %s..%s", p[0], p[1])
+
 		isAnc, err := s.IsAncestor(ctx, p[0], p[1])
 		require.NoError(t, err)
 		// git's only base is a exactly when a is an ancestor of b.
