@@ -116,6 +116,8 @@ type pushOutput struct {
 	Result   string `yaml:"result"` // pushed or up-to-date
 	Commit   string `yaml:"commit"`
 	Attempts int    `yaml:"attempts"`
+	// Pulled are the pulls push made when the remote had moved on.
+	Pulled []*pullOutput `yaml:"pulled"`
 }
 
 func runRemote(ctx context.Context, opts *remoteOptions, args []string, pull, push bool) error {
@@ -150,6 +152,10 @@ func runRemote(ctx context.Context, opts *remoteOptions, args []string, pull, pu
 		}
 		if err != nil {
 			return remoteErr(ctx, opts.timeout, err)
+		}
+		p.Pulled = pulls
+		if p.Pulled == nil {
+			p.Pulled = []*pullOutput{}
 		}
 		out.Push = p
 		if !opts.json {
