@@ -22,69 +22,54 @@ const maxPushAttempts = 5
 
 type remoteOptions struct {
 	*app
+	pull, push     bool // what the command does: sync does both
 	timeout        time.Duration
 	allowUnrelated bool
 }
 
+const remoteHelp = `The remote is REMOTE, else git config memgit.remote, else the memory
+branch's upstream, else the current branch's upstream, else origin (a separate
+store uses its own remotes). Transport is the git binary, so credential
+helpers, ssh settings and proxies work; it never prompts, and gives up after
+--timeout.`
+
 func newPushCmd(a *app) *cobra.Command {
-	opts := &remoteOptions{app: a}
-	cmd := &cobra.Command{
-		Use:   "push [REMOTE]",
-		Short: "Share the memory branch with a remote",
-		Long: `Push the memory branch to REMOTE (default: git config memgit.remote, else the
-memory branch's upstream, else the current branch's upstream, else origin).
-Never forced: when teammates pushed first, push fetches their memory, merges
-it, and pushes again. Transport is the git binary, so credential helpers, ssh
-settings and proxies work; it never prompts.`,
-		Args: remoteArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runRemote(cmd.Context(), opts, args, false, true)
-		},
-	}
-	opts.flags(cmd, false)
-	return cmd
+	return newRemoteCmd(&remoteOptions{app: a, push: true}, "push", "Share the memory branch with a remote",
+		`Push the memory branch to the remote. Never forced: when teammates pushed
+first, push fetches their memory, merges it as pull does, and pushes again.`)
 }
 
 func newPullCmd(a *app) *cobra.Command {
-	opts := &remoteOptions{app: a}
-	cmd := &cobra.Command{
-		Use:   "pull [REMOTE]",
-		Short: "Fetch teammates' memory and merge it",
-		Long: `Fetch REMOTE's memory branch into refs/remotes/REMOTE/memgit and merge it:
-a fast-forward when possible, else a merge commit. Sessions are files of their
-own, so most merges only combine them; a document changed on both sides is
-merged field by field (written fields from both, lists unioned, the newer
+	return newRemoteCmd(&remoteOptions{app: a, pull: true}, "pull", "Fetch teammates' memory and merge it",
+		`Fetch the remote's memory branch into refs/remotes/REMOTE/memgit and merge
+it: a fast-forward when possible, else a merge commit. Sessions are files of
+their own, so most merges only combine them; a document changed on both sides
+is merged field by field (written fields from both, lists unioned, the newer
 updated_at wins a true conflict), and every value that lost is written into
-the merge commit's message.`,
-		Args: remoteArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runRemote(cmd.Context(), opts, args, true, false)
-		},
-	}
-	opts.flags(cmd, true)
-	return cmd
+the merge commit's message.`)
 }
 
 func newSyncCmd(a *app) *cobra.Command {
-	opts := &remoteOptions{app: a}
-	cmd := &cobra.Command{
-		Use:   "sync [REMOTE]",
-		Short: "Pull, then push: both sides end with all memory",
-		Args:  remoteArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runRemote(cmd.Context(), opts, args, true, true)
-		},
-	}
-	opts.flags(cmd, true)
-	return cmd
+	return newRemoteCmd(&remoteOptions{app: a, pull: true, push: true}, "sync", "Pull, then push: both sides end with all memory",
+		`Pull the remote's memory and merge it, then push the result.`)
 }
 
-func (opts *remoteOptions) flags(cmd *cobra.Command, merges bool) {
+func newRemoteCmd(opts *remoteOptions, name, short, long string) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   name + " [REMOTE]",
+		Short: short,
+		Long:  long + "\n\n" + remoteHelp,
+		Args:  remoteArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRemote(cmd.Context(), opts, args)
+		},
+	}
 	f := cmd.Flags()
 	f.DurationVar(&opts.timeout, "timeout", 5*time.Minute, "give up on the remote after `DURATION`")
-	if merges {
+	if opts.pull {
 		f.BoolVar(&opts.allowUnrelated, "allow-unrelated", false, "merge a remote memory branch that shares no history with this one")
 	}
+	return cmd
 }
 
 func remoteArgs(cmd *cobra.Command, args []string) error {
@@ -120,7 +105,7 @@ type pushOutput struct {
 	Pulled []*pullOutput `yaml:"pulled"`
 }
 
-func runRemote(ctx context.Context, opts *remoteOptions, args []string, pull, push bool) error {
+func runRemote(ctx context.Context, opts *remoteOptions, args []string) error {
 	s, err := opts.openStore(ctx)
 	if err != nil {
 		return err
@@ -137,16 +122,16 @@ func runRemote(ctx context.Context, opts *remoteOptions, args []string, pull, pu
 	ctx, cancel := context.WithTimeout(ctx, opts.timeout)
 	defer cancel()
 	out := syncOutput{Remote: remote, Ref: s.Ref().String()}
-	if pull {
-		p, err := opts.pull(ctx, s, remote)
+	if opts.pull {
+		p, err := opts.pullFrom(ctx, s, remote)
 		if err != nil {
 			return remoteErr(ctx, opts.timeout, err)
 		}
 		out.Pull = p
 		opts.reportPull(remote, p)
 	}
-	if push {
-		p, pulls, err := opts.push(ctx, s, remote)
+	if opts.push {
+		p, pulls, err := opts.pushTo(ctx, s, remote)
 		for _, pl := range pulls {
 			opts.reportPull(remote, pl)
 		}
@@ -210,9 +195,9 @@ func (opts *remoteOptions) reportPull(remote string, p *pullOutput) {
 	}
 }
 
-// pull fetches the remote's memory branch and merges it into the local
+// pullFrom fetches the remote's memory branch and merges it into the local
 // one, creating the local branch from it when there is none.
-func (opts *remoteOptions) pull(ctx context.Context, s *gitstore.Store, remote string) (*pullOutput, error) {
+func (opts *remoteOptions) pullFrom(ctx context.Context, s *gitstore.Store, remote string) (*pullOutput, error) {
 	theirs, err := s.Fetch(ctx, remote)
 	if errors.Is(err, gitstore.ErrNoBranch) {
 		return &pullOutput{Result: "no-remote-branch"}, nil
@@ -339,10 +324,10 @@ func purgeArg(p string) string {
 	return strings.TrimSuffix(path.Base(p), path.Ext(p))
 }
 
-// push pushes the memory branch; when the remote has commits it lacks, it
+// pushTo pushes the memory branch; when the remote has commits it lacks, it
 // pulls them and pushes again, a bounded number of times. It returns the
 // pulls it made on the way.
-func (opts *remoteOptions) push(ctx context.Context, s *gitstore.Store, remote string) (*pushOutput, []*pullOutput, error) {
+func (opts *remoteOptions) pushTo(ctx context.Context, s *gitstore.Store, remote string) (*pushOutput, []*pullOutput, error) {
 	var pulls []*pullOutput
 	for attempt := 1; ; attempt++ {
 		tip, err := s.Tip()
@@ -368,7 +353,7 @@ func (opts *remoteOptions) push(ctx context.Context, s *gitstore.Store, remote s
 			return nil, pulls, err
 		}
 		fmt.Fprintf(opts.err, "%s has memory this clone lacks; merging it first\n", remote)
-		p, err := opts.pull(ctx, s, remote)
+		p, err := opts.pullFrom(ctx, s, remote)
 		if err != nil {
 			return nil, pulls, err
 		}
