@@ -7,7 +7,8 @@
 // It builds the memgit binary, fills a repository with one commit per
 // session (documents extracted from the demo transcript, spread over two
 // years) and a checkpoint, packs it with git gc, then times save, show,
-// log, restore and diff, and the peak memory of saving a large transcript. Nothing outside a temporary
+// log, restore, diff and a sync with a teammate, and the peak memory of
+// saving a large transcript. Nothing outside a temporary
 // directory is touched.
 package main
 
