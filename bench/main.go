@@ -8,8 +8,8 @@
 // session (documents extracted from the demo transcript, spread over two
 // years) and a checkpoint, packs it with git gc, then times save, show,
 // log, restore, diff and a sync with a teammate, and the peak memory of
-// saving a large transcript. Nothing outside a temporary
-// directory is touched.
+// saving a large transcript. Nothing outside a temporary directory is
+// touched.
 package main
 
 import (
