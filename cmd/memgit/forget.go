@@ -108,7 +108,9 @@ func runForget(ctx context.Context, opts *forgetOptions, args []string) error {
 func (opts *forgetOptions) forgetAtTip(ctx context.Context, s *gitstore.Store, targets []target, out *forgetOutput) error {
 	if opts.dryRun {
 		for _, p := range out.Paths {
-			fmt.Fprintf(opts.out, "would remove %s\n", p)
+			if !opts.json {
+				fmt.Fprintf(opts.out, "would remove %s\n", p)
+			}
 		}
 		return nil
 	}
@@ -166,14 +168,14 @@ func (opts *forgetOptions) runPurge(ctx context.Context, s *gitstore.Store, targ
 		return err
 	}
 	out.Commit = marker.Commit.String()
-	if opts.json {
-		return nil
+	if !opts.json {
+		for _, p := range out.Paths {
+			fmt.Fprintf(opts.out, "purged %s\n", p)
+		}
+		fmt.Fprintf(opts.out, "rewrote %d of %d commits of %s and dropped %d left empty; %s was %s, now %s\n",
+			res.Rewritten, res.Total, s.Ref().Short(), res.Dropped, s.Ref().Short(), abbrev(res.Old), abbrev(marker.Commit))
 	}
-	for _, p := range out.Paths {
-		fmt.Fprintf(opts.out, "purged %s\n", p)
-	}
-	fmt.Fprintf(opts.out, "rewrote %d of %d commits of %s and dropped %d left empty; %s was %s, now %s\n",
-		res.Rewritten, res.Total, s.Ref().Short(), res.Dropped, s.Ref().Short(), abbrev(res.Old), abbrev(marker.Commit))
+	// What is left to do goes to stderr, with --json too.
 	opts.purgeInstructions(ctx, s, targets)
 	return nil
 }

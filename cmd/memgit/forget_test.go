@@ -47,7 +47,11 @@ func TestForgetMemory(t *testing.T) {
 		require.Equal(t, exitOK, code, stderr)
 		assert.Equal(t, "would remove "+tc.path+"\n", stdout)
 	}
-	code, stdout, stderr := runIn(ctx, t, "-C", repo, "forget", "mem:team/style", "team/review")
+	code, stdout, stderr := runIn(ctx, t, "-C", repo, "--json", "forget", "--dry-run", "mem:notes")
+	require.Equal(t, exitOK, code, stderr)
+	assert.JSONEq(t, `{"paths": ["memories/notes.md"], "dry_run": true}`, stdout, "JSON only")
+
+	code, stdout, stderr = runIn(ctx, t, "-C", repo, "forget", "mem:team/style", "team/review")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Equal(t, "removed memories/team/style.md\nremoved memories/team/review.md\n", stdout)
 	out, err := exec.Command("git", "-C", repo, "ls-tree", "-r", "--name-only", "memgit").Output()
