@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -20,7 +21,7 @@ func (s *Store) DefaultRemote(ctx context.Context) (string, error) {
 	branch := strings.TrimPrefix(s.ref.String(), "refs/heads/")
 	var candidates []string
 	candidates = append(candidates, cfg["memgit.remote"], cfg["branch."+branch+".remote"])
-	if head, err := os.ReadFile(s.gitDir + "/HEAD"); err == nil {
+	if head, err := os.ReadFile(filepath.Join(s.gitDir, "HEAD")); err == nil {
 		if name, ok := strings.CutPrefix(strings.TrimSpace(string(head)), "ref: refs/heads/"); ok {
 			candidates = append(candidates, cfg["branch."+name+".remote"])
 		}

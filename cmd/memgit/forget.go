@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -107,8 +108,8 @@ func runForget(ctx context.Context, opts *forgetOptions, args []string) error {
 // forgetAtTip removes the targets from the tip with one commit.
 func (opts *forgetOptions) forgetAtTip(ctx context.Context, s *gitstore.Store, targets []target, out *forgetOutput) error {
 	if opts.dryRun {
-		for _, p := range out.Paths {
-			if !opts.json {
+		if !opts.json {
+			for _, p := range out.Paths {
 				fmt.Fprintf(opts.out, "would remove %s\n", p)
 			}
 		}
@@ -279,10 +280,8 @@ func memoryName(arg string) (string, bool) {
 	return strings.TrimPrefix(name, "memories/"), name != ""
 }
 
-var errFound = errors.New("found")
-
 // sessionInHistory finds where a session that is no longer at the tip was
-// kept, from the commits that saved it.
+// kept, from the newest commit that saved it.
 func sessionInHistory(ctx context.Context, s *gitstore.Store, id string) (string, error) {
 	tip, err := s.Tip()
 	if err != nil {
@@ -290,11 +289,7 @@ func sessionInHistory(ctx context.Context, s *gitstore.Store, id string) (string
 	}
 	var path string
 	err = s.Walk(ctx, tip, func(c *gitstore.CommitInfo) error {
-		saved := false
-		for _, v := range c.Trailer("Memgit-Session") {
-			saved = saved || v == id
-		}
-		if !saved {
+		if !slices.Contains(c.Trailer("Memgit-Session"), id) {
 			return nil
 		}
 		snap, err := s.Snapshot(ctx, c.Hash.String())
@@ -306,15 +301,15 @@ func sessionInHistory(ctx context.Context, s *gitstore.Store, id string) (string
 			return err
 		}
 		path = found[0].Path
-		return errFound
+		return gitstore.ErrStop
 	})
-	if errors.Is(err, errFound) {
-		return path, nil
-	}
 	if err != nil {
 		return "", err
 	}
-	return "", fmt.Errorf("%w: no session %q in the history of %s", errNoSuchDocument, id, s.Ref().Short())
+	if path == "" {
+		return "", fmt.Errorf("%w: no session %q in the history of %s", errNoSuchDocument, id, s.Ref().Short())
+	}
+	return path, nil
 }
 
 // forgetMessage is the message of a forget or purge commit.
