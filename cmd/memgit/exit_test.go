@@ -18,7 +18,10 @@ func runIn(ctx context.Context, t *testing.T, args ...string) (code int, stdout,
 	return code, out.String(), errw.String()
 }
 
-func TestExitStatuses(t *testing.T) {
+// newRepo is an empty git repository for in-process runs, with the
+// user's and the system's git configuration kept out.
+func newRepo(t *testing.T) string {
+	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
 	}
@@ -26,6 +29,11 @@ func TestExitStatuses(t *testing.T) {
 	t.Setenv("HOME", t.TempDir())
 	repo := t.TempDir()
 	require.NoError(t, exec.Command("git", "init", "-q", repo).Run())
+	return repo
+}
+
+func TestExitStatuses(t *testing.T) {
+	repo := newRepo(t)
 	ctx := context.Background()
 
 	code, _, stderr := runIn(ctx, t, "-C", repo, "log")

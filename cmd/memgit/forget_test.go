@@ -13,13 +13,7 @@ import (
 // Memories have no command of their own yet; they are put on the branch
 // directly, as a teammate's newer memgit or a hand edit would.
 func TestForgetMemory(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git is not installed")
-	}
-	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
-	t.Setenv("HOME", t.TempDir())
-	repo := t.TempDir()
-	require.NoError(t, exec.Command("git", "init", "-q", repo).Run())
+	repo := newRepo(t)
 	ctx := context.Background()
 	code, _, stderr := runIn(ctx, t, "-C", repo, "init")
 	require.Equal(t, exitOK, code, stderr)
